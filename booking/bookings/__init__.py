@@ -1,0 +1,1 @@
+"""Bookings, the allocation rules that guard them, the waitlist and charges."""

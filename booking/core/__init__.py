@@ -1,0 +1,1 @@
+"""Infrastructure shared by every booking feature: database, errors, time, schemas."""

@@ -1,0 +1,1 @@
+"""Institutions, campuses, labs, instruments (and bookable spaces), qualifications, maintenance."""

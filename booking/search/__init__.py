@@ -1,0 +1,1 @@
+"""Finding instruments across universities and campuses, and their free time."""
