@@ -22,8 +22,8 @@ from .models import ACTIVE_STATUSES, Booking
 CENT = Decimal("0.01")
 
 
-def refuse(status: int, code: str, message: str, **details) -> ApiError:
-    return ApiError(status, code, message, details)
+def refuse(http_status: int, code: str, message: str, **details) -> ApiError:
+    return ApiError(http_status, code, message, details)
 
 
 def check_bookable(instrument: Instrument, user: User) -> None:

@@ -1,0 +1,1 @@
+"""Real services for tests, each on a free loopback port in a temporary directory."""
