@@ -15,6 +15,7 @@ from booking.calendars.api import bp as calendars
 from booking.core import errors
 from booking.core.db import db, write_intent
 from booking.core.limits import limiter
+from booking.core.schemas import make_query_strings_strict
 from booking.health import bp as health
 from booking.registry.api import bp as registry
 from booking.registry.instruments_api import bp as instruments
@@ -38,6 +39,7 @@ def create_app(overrides: dict | None = None) -> APIFlask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     limiter.init_app(app)
     errors.init_app(app)
+    make_query_strings_strict()
     _register_blueprints(app)
     _one_commit_per_request(app)
     _register_commands(app)

@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from apiflask import Schema, fields, validators
+from apiflask.schema_adapters.marshmallow import parser
 from marshmallow import ValidationError, validates_schema
 from sqlalchemy import func, select
 
@@ -88,3 +89,11 @@ def paginate(select_stmt, page: int, per_page: int) -> dict:
 def paginate_list(items: list, page: int, per_page: int) -> dict:
     start = (page - 1) * per_page
     return {"items": items[start:start + per_page], "total": len(items), "page": page, "per_page": per_page}
+
+
+def make_query_strings_strict() -> None:
+    """Refuse unknown query parameters, as bodies do: a misspelt filter must not silently match all.
+
+    webargs excludes unknown query keys by default; ``None`` defers to the schema (RAISE).
+    """
+    parser.DEFAULT_UNKNOWN_BY_LOCATION = {**parser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None}
