@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from booking.accounts.operations import issue_token
+from booking.core.db import db
 
 
 class Api:
@@ -14,6 +15,7 @@ class Api:
 
     def as_(self, user) -> Api:
         token, _ = issue_token(user, timedelta(hours=1))
+        db.session.commit()
         return Api(self.client, token)
 
     def _headers(self, headers):
