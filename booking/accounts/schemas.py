@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from apiflask import Schema, fields, validators
 
-from booking.core.schemas import Id, PageQuery, UTCDateTimeField, page_schema
+from booking.core.schemas import Id, QueryId, PageQuery, UTCDateTimeField, page_schema
 
 from .models import ROLES
 
@@ -46,7 +46,7 @@ class UserIn(Schema):
 
 class UserQuery(PageQuery):
     email = fields.String(validate=validators.Length(max=254))
-    institution_id = Id()
+    institution_id = QueryId()
     role = fields.String(validate=validators.OneOf(ROLES))
 
 

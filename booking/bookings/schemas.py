@@ -5,7 +5,7 @@ from datetime import timedelta
 from apiflask import Schema, fields, validators
 from marshmallow import validates_schema
 
-from booking.core.schemas import Id, Money, PageQuery, UTCDateTimeField, WindowQuery, check_window, page_schema
+from booking.core.schemas import Id, QueryId, Money, PageQuery, UTCDateTimeField, WindowQuery, check_window, page_schema
 
 from .models import BOOKING_STATUSES
 
@@ -50,7 +50,7 @@ class BookingOut(Schema):
 
 
 class BookingQuery(PageQuery):
-    instrument_id = Id()
+    instrument_id = QueryId()
     from_ = UTCDateTimeField(data_key="from")
     to = UTCDateTimeField()
     mine = fields.Boolean(load_default=False)
@@ -83,7 +83,7 @@ class WaitlistOut(Schema):
 
 class WaitlistQuery(PageQuery):
     mine = fields.Boolean(load_default=True)
-    instrument_id = Id()
+    instrument_id = QueryId()
 
 
 class NotificationOut(Schema):
@@ -96,8 +96,8 @@ class NotificationOut(Schema):
 
 
 class ChargeQuery(WindowQuery):
-    institution_id = Id()
-    instrument_id = Id()
+    institution_id = QueryId()
+    instrument_id = QueryId()
     format = fields.String(load_default="json", validate=validators.OneOf(("json", "csv")))
 
 

@@ -38,8 +38,13 @@ class Money(fields.Decimal):
         super().__init__(**kwargs)
 
 
-def Id(**kwargs):  # noqa: N802 - reads like a field type
-    return fields.Integer(strict=True, validate=validators.Range(min=1, max=2**31 - 1), **kwargs)
+def Id(strict: bool = True, **kwargs):  # noqa: N802 - reads like a field type
+    """A row id; strict in JSON bodies (``"7"`` is refused), lenient in query strings where all is text."""
+    return fields.Integer(strict=strict, validate=validators.Range(min=1, max=2**31 - 1), **kwargs)
+
+
+def QueryId(**kwargs):  # noqa: N802
+    return Id(strict=False, **kwargs)
 
 
 class PageQuery(Schema):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from booking.accounts.auth import auth, current_user, require
 from booking.accounts.permissions import can_manage_institution, can_manage_lab
 from booking.core.db import db
-from booking.core.schemas import Id, PageQuery, paginate
+from booking.core.schemas import Id, QueryId, PageQuery, paginate
 
 from . import operations
 from .models import Campus, Institution, Lab
@@ -49,12 +49,12 @@ def _can_create_lab(user, data: dict) -> bool:
 
 
 class CampusQuery(PageQuery):
-    institution_id = Id()
+    institution_id = QueryId()
 
 
 class LabQuery(PageQuery):
-    institution_id = Id()
-    campus_id = Id()
+    institution_id = QueryId()
+    campus_id = QueryId()
 
 
 RESOURCES = (

@@ -6,7 +6,7 @@ from apiflask import Schema, fields, validators
 from marshmallow import ValidationError, validates, validates_schema
 
 from booking.core.intervals import validate_opening_hours
-from booking.core.schemas import Id, Money, PageQuery, UTCDateTimeField, check_window, page_schema
+from booking.core.schemas import Id, QueryId, Money, PageQuery, UTCDateTimeField, check_window, page_schema
 from booking.core.timeutil import is_valid_zone
 
 from .models import APPROVALS, KINDS, RESOURCES, SHARING, STATUSES
@@ -160,8 +160,8 @@ class InstrumentOut(Schema):
 class InstrumentQuery(PageQuery):
     q = fields.String(validate=validators.Length(max=200))
     category = fields.String(validate=validators.Length(max=64))
-    institution_id = Id()
-    lab_id = Id()
+    institution_id = QueryId()
+    lab_id = QueryId()
     city = fields.String(validate=validators.Length(max=100))
     resource = fields.String(validate=validators.OneOf(RESOURCES))
     status = fields.String(validate=validators.OneOf(STATUSES))
