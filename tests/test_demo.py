@@ -1,0 +1,75 @@
+"""``labshare demo`` as a newcomer runs it: a real process, real HTTP, stopped by SIGTERM."""
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from icalendar import Calendar
+
+from booking.demo.seed import DEMO_PASSWORD
+
+from .conftest import next_monday, rfc3339
+from .support.postgres import free_port
+
+LABSHARE = str(Path(sys.executable).with_name("labshare"))
+
+
+@pytest.fixture
+def demo(tmp_path):
+    port = free_port()
+    process = subprocess.Popen([LABSHARE, "demo", "--port", str(port), "--data-dir", str(tmp_path / "data"),
+                                "--no-simulator"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/readyz", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail(f"demo did not start: {process.communicate()[0]}")
+    yield base, process
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def test_demo_serves_seeded_data_and_a_booking_shows_up(demo):
+    base, process = demo
+    login = requests.post(f"{base}/api/v1/auth/token",
+                          json={"email": "researcher@dlmu.demo.labshare.cn", "password": DEMO_PASSWORD}, timeout=10)
+    assert login.status_code == 200, login.text
+    auth = {"Authorization": f"Bearer {login.json()['token']}"}
+    catalogue = requests.get(f"{base}/api/v1/instruments?per_page=500", headers=auth, timeout=10).json()
+    assert catalogue["total"] >= 60
+    assert {i["campus"]["city"] for i in catalogue["items"]} == {"Shenyang", "Dalian"}
+    assert len({i["institution"]["code"] for i in catalogue["items"]}) >= 6
+    instrument = next(i for i in catalogue["items"] if i["bookable"] and not i["policy"]["requires_training"]
+                      and i["policy"]["approval"] == "none" and i["institution"]["code"] == "NEU")
+    start = next_monday(10)
+    booking = requests.post(f"{base}/api/v1/bookings", headers=auth, timeout=10, json={
+        "instrument_id": instrument["id"], "start": rfc3339(start), "end": rfc3339(start + timedelta(hours=1))})
+    assert booking.status_code == 201, booking.text
+    assert booking.json()["external"] is True and booking.json()["price"]["rate"] == "external"
+
+    window = {"from": rfc3339(start - timedelta(hours=2)), "to": rfc3339(start + timedelta(hours=4))}
+    busy = requests.get(f"{base}/api/v1/instruments/{instrument['id']}/availability", params=window, headers=auth,
+                        timeout=10).json()["busy"]
+    assert {"start": booking.json()["start"], "end": booking.json()["end"], "kind": "booking"} in busy
+    ics = requests.get(f"{base}/api/v1/instruments/{instrument['id']}/calendar.ics", timeout=10)
+    events = Calendar.from_ical(ics.content).walk("VEVENT")
+    assert [e.decoded("dtstart") for e in events] == [start]
+
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "LabShare demo is running at" in output and "admin@demo.labshare.cn" in output
+    assert output.rstrip().endswith("Stopped.")
