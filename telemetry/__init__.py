@@ -1,0 +1,1 @@
+"""The stream side of LabShare: MQTT contract, ingestion worker, time-series stores (issue 3)."""
