@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -10,6 +11,7 @@ from booking.accounts.operations import create_user
 from booking.core.db import db
 from booking.core.errors import ApiError
 from booking.demo.seed import DEMO_PASSWORD, seed_demo
+from booking.jobs import run_scheduler
 from booking.registry.models import Institution
 
 users = click.Group("users", help="Manage accounts.")
@@ -49,4 +51,11 @@ def seed_demo_command():
     click.echo(f"demo data ready; {len(accounts)} accounts, password {DEMO_PASSWORD}")
 
 
-COMMANDS = (users, seed_demo_command)
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """Run the scheduled jobs (exactly one scheduler process per deployment)."""
+    run_scheduler(current_app._get_current_object())
+
+
+COMMANDS = (users, seed_demo_command, scheduler_command)

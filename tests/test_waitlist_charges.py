@@ -8,6 +8,7 @@ from datetime import timedelta
 from booking.bookings.models import Booking, Notification
 from booking.bookings.operations import complete_finished_bookings
 from booking.core.db import db
+from booking.jobs import complete_bookings_job
 
 from .conftest import next_monday, rfc3339
 from .support.api import error_code
@@ -77,3 +78,16 @@ def test_charges_json_and_csv(api, world):
     table = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert {row["basis"] for row in table} == {"completed", "late_cancellation"}
     assert error_code(api.as_(world.inst_admin).get("/api/v1/charges")) == "validation_error"
+
+
+def test_completion_job_is_idempotent(app, world):
+    past = next_monday(10, weeks=-1)
+    db.session.add(Booking(instrument_id=world.instrument.id, user_id=world.researcher.id, start_dt=past,
+                           end_dt=past + timedelta(hours=1), blocked_until_dt=past + timedelta(hours=1),
+                           status="confirmed", external=False, rate_kind="internal", rate_per_hour=100,
+                           price_amount=100))
+    db.session.commit()
+    assert complete_bookings_job(app) == 1
+    assert complete_bookings_job(app) == 0
+    db.session.expire_all()
+    assert db.session.query(Booking).one().status == "completed"
