@@ -15,10 +15,12 @@ from booking.calendars.api import bp as calendars
 from booking.core import errors
 from booking.core.db import db, write_intent
 from booking.core.limits import limiter
+from booking.devices.api import bp as devices
 from booking.core.schemas import make_query_strings_strict
 from booking.health import bp as health
 from booking.registry.api import bp as registry
 from booking.registry.instruments_api import bp as instruments
+from booking.usage.api import bp as usage
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -47,7 +49,7 @@ def create_app(overrides: dict | None = None) -> APIFlask:
 
 
 def _register_blueprints(app: APIFlask) -> None:
-    for blueprint in (health, accounts, registry, instruments, calendars, bookings):
+    for blueprint in (health, accounts, registry, instruments, calendars, bookings, devices, usage):
         app.register_blueprint(blueprint)
 
 

@@ -24,4 +24,20 @@ def from_environment() -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "MAX_CONTENT_LENGTH": int(_env("MAX_REQUEST_BYTES", str(1024 * 1024))),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # MQTT: where the broker is, what devices are told to connect to, and how accounts are managed.
+        "MQTT_URL": _env("MQTT_URL", "mqtt://127.0.0.1:1883"),
+        "MQTT_PUBLIC_URL": _env("MQTT_PUBLIC_URL"),
+        "MQTT_TOPIC_PREFIX": _env("MQTT_TOPIC_PREFIX", "labshare/v1"),
+        "BROKER_ADMIN": _env("BROKER_ADMIN", "none"),  # "dynsec" for mosquitto's dynamic-security plugin
+        "MQTT_ADMIN_USERNAME": _env("MQTT_ADMIN_USERNAME"),
+        "MQTT_ADMIN_PASSWORD": _env("MQTT_ADMIN_PASSWORD"),
+        "TELEMETRY_STORE": telemetry_store_settings(),
     }
+
+
+def telemetry_store_settings() -> dict:
+    """Which time-series store holds telemetry (read here for charts; written by the worker)."""
+    return {"TSDB": _env("TSDB", "sql"), "DATABASE_URL": _env("DATABASE_URL", "sqlite:///labshare.db"),
+            **{name: _env(name) for name in ("INFLUXDB_URL", "INFLUXDB_DATABASE", "INFLUXDB_USERNAME",
+                                             "INFLUXDB_PASSWORD", "INFLUXDB_TOKEN", "INFLUXDB_ORG",
+                                             "INFLUXDB_BUCKET")}}

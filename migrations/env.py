@@ -38,9 +38,10 @@ target_db = current_app.extensions['migrate'].db
 
 
 def get_metadata():
-    if hasattr(target_db, 'metadatas'):
-        return target_db.metadatas[None]
-    return target_db.metadata
+    """The booking tables and the SQL time-series store's tables, which share the database."""
+    from telemetry.stores.sql import metadata as telemetry_metadata
+
+    return [target_db.metadata, telemetry_metadata]
 
 
 def run_migrations_offline():

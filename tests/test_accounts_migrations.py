@@ -11,6 +11,7 @@ from sqlalchemy import inspect
 
 from booking.accounts.operations import issue_token
 from booking.core.db import db
+from telemetry.stores.sql import metadata as telemetry_metadata
 
 from .conftest import PASSWORD, make_test_app
 from .support.api import error_code
@@ -81,13 +82,14 @@ def test_migrations_down_and_up_again(database_url):
     app = make_test_app(database_url)
     with app.app_context():
         tables = set(inspect(db.engine).get_table_names())
-        assert {"bookings", "instruments", "users", "waitlist_entries"} <= tables
+        assert {"bookings", "instruments", "users", "waitlist_entries", "devices", "usage_sessions",
+                "telemetry_samples"} <= tables
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
         assert set(inspect(db.engine).get_table_names()) == tables
         with db.engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+            differences = compare_metadata(MigrationContext.configure(connection), [db.metadata, telemetry_metadata])
         assert differences == []
         if db.engine.dialect.name == "postgresql":
             constraints = db.session.execute(db.text(

@@ -62,7 +62,9 @@ def from_ms(ms: int) -> datetime:
 
 class SqlStore(TimeSeriesStore):
     def __init__(self, url_or_engine: str | Engine):
-        self.engine = create_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
+        # An engine handed in (the booking service's) belongs to its owner and is not disposed here.
+        self.owns_engine = isinstance(url_or_engine, str)
+        self.engine = create_engine(url_or_engine) if self.owns_engine else url_or_engine
 
     def _insert(self, table):
         insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
@@ -112,4 +114,5 @@ class SqlStore(TimeSeriesStore):
         return mean_by_bucket(points, every)
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self.owns_engine:
+            self.engine.dispose()

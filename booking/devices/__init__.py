@@ -1,0 +1,1 @@
+"""Device agents: registration, broker credentials, presence."""

@@ -1,0 +1,1 @@
+"""Measured usage sessions, attributed to bookings, users and institutions."""
