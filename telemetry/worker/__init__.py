@@ -1,0 +1,1 @@
+"""The ingestion worker: MQTT in, time-series store and booking service out."""

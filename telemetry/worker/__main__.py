@@ -1,0 +1,3 @@
+from telemetry.worker.runner import main
+
+main()
