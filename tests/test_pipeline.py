@@ -1,7 +1,12 @@
 """End to end on real mosquitto: device → broker → worker → store → booking API."""
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -20,7 +25,8 @@ from telemetry.worker.settings import WorkerSettings
 from .support.api import Api
 from .support.mosquitto import MosquittoServer
 from .support.platform import (SERVICE_EMAIL, SERVICE_PASSWORD, WORKER_PASSWORD, WORKER_USER, DevicePublisher,
-                               broker_config, create_worker_account, serve_app, wait_for)
+                               broker_config, create_worker_account, serve_app, wait_for,
+                               worker_environment)
 
 
 @pytest.fixture
@@ -39,7 +45,8 @@ def worker_settings(broker, base, database_url, prefix, state_dir) -> WorkerSett
 
 
 @pytest.fixture
-def pipeline(app, world, broker, tmp_path, database_url):
+def platform(app, world, broker, database_url):
+    """Booking service on real HTTP, mosquitto with dynsec, the worker's accounts, two registered meters."""
     prefix = f"t{uuid.uuid4().hex[:8]}/v1"
     app.config.update(broker_config(broker, prefix))
     create_worker_account(broker, prefix)
@@ -51,13 +58,21 @@ def pipeline(app, world, broker, tmp_path, database_url):
                                                     "report_interval_s": 10}).get_json() for _ in range(2)]
         assert all("mqtt" in d for d in devices), devices
         db.session.rollback()  # hold no SQLite lock while the worker and the server write
-        worker = Worker(worker_settings(broker, base, database_url, prefix, tmp_path / "worker"))
-        thread = threading.Thread(target=worker.run, daemon=True)
-        thread.start()
-        wait_for(lambda: worker.source.connected.is_set())
-        yield SimpleNamespace(base=base, prefix=prefix, devices=devices, worker=worker, api=api, broker=broker)
-        worker.stop()
-        thread.join(timeout=30)
+        yield SimpleNamespace(base=base, prefix=prefix, devices=devices, api=api, broker=broker,
+                              database_url=database_url)
+
+
+@pytest.fixture
+def pipeline(platform, tmp_path):
+    worker = Worker(worker_settings(platform.broker, platform.base, platform.database_url, platform.prefix,
+                                    tmp_path / "worker"))
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    wait_for(lambda: worker.source.connected.is_set())
+    platform.worker = worker
+    yield platform
+    worker.stop()
+    thread.join(timeout=30)
 
 
 def readings(start: datetime, watts: list[float], seq0: int = 0, boot: str = "boot-1") -> list[dict]:
@@ -174,3 +189,46 @@ def test_duplicates_and_out_of_order_replays_count_once(pipeline, world):
                                                           start + timedelta(seconds=310))]
     assert pipeline.worker.state.counters()["duplicates"] == 15
     publisher.close()
+
+
+def start_worker_process(platform, state_dir, client_id: str) -> subprocess.Popen:
+    env = {**os.environ, **worker_environment(platform.broker, platform.base, platform.database_url,
+                                              platform.prefix, state_dir), "LABSHARE_WORKER_CLIENT_ID": client_id}
+    with open(state_dir.parent / f"{client_id}.log", "ab") as log:
+        return subprocess.Popen([sys.executable, "-m", "telemetry.worker"], env=env, stdout=log,
+                                stderr=subprocess.STDOUT)
+
+
+def test_sigkill_mid_stream_loses_and_duplicates_nothing(platform, tmp_path):
+    device = platform.devices[0]
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=5)
+    samples = readings(start, [5.0] * 10 + [250.0] * 1500 + [5.0] * 10)  # 1520 messages, 15000 s of use
+    worker = start_worker_process(platform, tmp_path / "state", "worker-kill")
+    publisher = DevicePublisher(platform.broker.port, device["mqtt"])
+    # Until the worker has subscribed once, the broker has no session to queue for it: probe first.
+    wait_for(lambda: publisher.publish("telemetry", samples[0]) or stored_samples(device["device_id"]) == 1,
+             timeout=30, interval=0.5)
+
+    def stream():
+        for sample in samples[1:]:
+            publisher.publish("telemetry", sample)
+            time.sleep(0.002)  # a steady stream, so that the kill lands in the middle of it
+    sending = threading.Thread(target=stream)
+    sending.start()
+    wait_for(lambda: stored_samples(device["device_id"]) > 300, timeout=60)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    killed_at = stored_samples(device["device_id"])
+    assert killed_at < len(samples)  # it really died mid-stream
+    sending.join()
+    publisher.close()
+    restarted = start_worker_process(platform, tmp_path / "state", "worker-kill")
+    try:
+        wait_for(lambda: stored_samples(device["device_id"]) == len(samples), timeout=120)
+        expected = [(start + timedelta(seconds=100), start + timedelta(seconds=15100))]
+        # Reports converge: a session first seen partly (before the kill) is extended, never doubled.
+        wait_for(lambda: [(s.start_dt, s.end_dt) for s in live_sessions(device["device_id"])] == expected,
+                 timeout=60)
+    finally:
+        restarted.send_signal(signal.SIGTERM)
+        assert restarted.wait(timeout=30) == 0
