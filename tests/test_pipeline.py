@@ -18,6 +18,10 @@ from booking.accounts.operations import create_user
 from booking.bookings.models import Booking
 from booking.core.db import db, write_intent
 from booking.usage.models import UsageSession
+from devices.agent import Agent
+from devices.buffer import Buffer
+from devices.config import AgentConfig
+from devices.probes import Reading
 from telemetry.stores.sql import samples_table
 from telemetry.worker.runner import Worker
 from telemetry.worker.settings import WorkerSettings
@@ -232,3 +236,48 @@ def test_sigkill_mid_stream_loses_and_duplicates_nothing(platform, tmp_path):
     finally:
         restarted.send_signal(signal.SIGTERM)
         assert restarted.wait(timeout=30) == 0
+
+
+class ScriptedMeter:
+    """A meter whose load the test switches; it remembers every reading it gave."""
+
+    def __init__(self):
+        self.watts = 5.0
+        self.readings: list[tuple[datetime, float]] = []
+
+    def read(self, now):
+        self.readings.append((now, self.watts))
+        return Reading({"power_w": self.watts})
+
+
+def test_agent_offline_replays_its_buffer_and_hours_are_exact(pipeline, tmp_path):
+    device = pipeline.devices[0]
+    meter = ScriptedMeter()
+    config = AgentConfig(device_id=device["device_id"], password=device["mqtt"]["password"], host="127.0.0.1",
+                         port=pipeline.broker.port, topic_prefix=pipeline.prefix, interval_s=0.1)
+    agent = Agent(config, probe=meter, buffer=Buffer(tmp_path / "agent.db"))
+    runner = threading.Thread(target=agent.run, daemon=True)
+    runner.start()
+    try:
+        wait_for(lambda: stored_samples(device["device_id"]) >= 5)
+        pipeline.broker.stop()                     # the network is gone
+        wait_for(lambda: not agent.connected.is_set())
+        time.sleep(0.5)
+        meter.watts = 320.0                        # the instrument runs while the agent is offline
+        time.sleep(2.0)
+        meter.watts = 4.0
+        time.sleep(0.5)
+        assert len(agent.buffer) > 20              # all of it waits on disk
+        pipeline.broker.start()
+        wait_for(lambda: len(agent.buffer) == 0, timeout=60)
+    finally:
+        agent.stop()
+        runner.join(timeout=30)
+    busy = [ts for ts, watts in meter.readings if watts >= 50]
+    first_idle_after = next(ts for ts, watts in meter.readings if ts > busy[-1])
+    wait_for(lambda: stored_samples(device["device_id"]) == len(meter.readings), timeout=60)
+    expected = [(busy[0].replace(microsecond=busy[0].microsecond // 1000 * 1000),
+                 first_idle_after.replace(microsecond=first_idle_after.microsecond // 1000 * 1000))]
+    wait_for(lambda: [(s.start_dt, s.end_dt) for s in live_sessions(device["device_id"])] == expected, timeout=60)
+    status = pipeline.api.get(f"/api/v1/devices/{device['device_id']}").get_json()
+    assert status["online"] is False  # the agent said goodbye with a retained offline status
