@@ -24,8 +24,8 @@ cli = FlaskGroup(create_app=lambda: create_app(), add_default_commands=True,
               help="How many simulated device agents to run.")
 @click.option("--no-simulator", is_flag=True, help="Run without simulated devices.")
 def demo(host, port, mqtt_port, data_dir, devices, no_simulator):
-    """Run the whole system on one machine: SQLite, demo data, the web service."""
-    run_demo(host, port, data_dir, echo=click.echo)
+    """Run the whole system on one machine: SQLite, demo data, web, MQTT broker, worker, simulated devices."""
+    run_demo(host, port, data_dir, mqtt_port=mqtt_port, devices=devices, simulator=not no_simulator, echo=click.echo)
 
 
 @cli.command("web", context_settings={"ignore_unknown_options": True})

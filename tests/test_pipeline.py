@@ -203,11 +203,12 @@ def start_worker_process(platform, state_dir, client_id: str) -> subprocess.Pope
                                 stderr=subprocess.STDOUT)
 
 
-def test_sigkill_mid_stream_loses_and_duplicates_nothing(platform, tmp_path):
+def test_sigkill_mid_stream_loses_and_duplicates_nothing(platform, tmp_path, request):
     device = platform.devices[0]
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=5)
     samples = readings(start, [5.0] * 10 + [250.0] * 1500 + [5.0] * 10)  # 1520 messages, 15000 s of use
     worker = start_worker_process(platform, tmp_path / "state", "worker-kill")
+    request.addfinalizer(lambda: worker.poll() is None and (worker.kill() or worker.wait()))
     publisher = DevicePublisher(platform.broker.port, device["mqtt"])
     # Until the worker has subscribed once, the broker has no session to queue for it: probe first.
     wait_for(lambda: publisher.publish("telemetry", samples[0]) or stored_samples(device["device_id"]) == 1,
@@ -227,6 +228,7 @@ def test_sigkill_mid_stream_loses_and_duplicates_nothing(platform, tmp_path):
     sending.join()
     publisher.close()
     restarted = start_worker_process(platform, tmp_path / "state", "worker-kill")
+    request.addfinalizer(lambda: restarted.poll() is None and (restarted.kill() or restarted.wait()))
     try:
         wait_for(lambda: stored_samples(device["device_id"]) == len(samples), timeout=120)
         expected = [(start + timedelta(seconds=100), start + timedelta(seconds=15100))]

@@ -8,6 +8,7 @@ broker redeliver the batch; writing it again is harmless (idempotent stores, sta
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +23,8 @@ from .state import ReportedSession, WorkerState
 
 logger = logging.getLogger(__name__)
 FUTURE_MARGIN = timedelta(minutes=6)
+# Last-seen times are reported at most this often per device; status changes always at once.
+PRESENCE_EVERY_S = 30.0
 
 
 @dataclass
@@ -46,6 +49,7 @@ def _from_ms(ms: int) -> datetime:
 class Processor:
     def __init__(self, state: WorkerState, store: TimeSeriesStore, directory: DeviceDirectory, prefix: str):
         self.state, self.store, self.directory, self.prefix = state, store, directory, prefix
+        self.presence_sent: dict[str, float] = {}
 
     # ---- parsing ----------------------------------------------------------------------------
 
@@ -107,7 +111,10 @@ class Processor:
 
     def _queue_presence(self, batch: Batch) -> None:
         latest_status = {s.device_id: s.status for s in batch.statuses}
-        for device_id in set(batch.latest) | set(latest_status):
+        clock = time.monotonic()
+        due = {d for d in batch.latest if clock - self.presence_sent.get(d, float("-inf")) >= PRESENCE_EVERY_S}
+        for device_id in due | set(latest_status):
+            self.presence_sent[device_id] = clock
             status = latest_status.get(device_id)
             seen = batch.latest.get(device_id) or (status.ts if status else None)
             body = {"online": status.online if status else True, "last_seen": rfc3339(seen) if seen else None,

@@ -1,0 +1,3 @@
+from devices.agent import main
+
+main()
