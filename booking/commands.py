@@ -11,6 +11,7 @@ from booking.accounts.operations import create_user
 from booking.core.db import db
 from booking.core.errors import ApiError
 from booking.demo.seed import DEMO_PASSWORD, seed_demo
+from booking.devices.broker import BrokerEndpoint, BrokerError, DynsecAdmin
 from booking.jobs import run_scheduler
 from booking.registry.models import Institution
 
@@ -58,4 +59,25 @@ def scheduler_command():
     run_scheduler(current_app._get_current_object())
 
 
-COMMANDS = (users, seed_demo_command, scheduler_command)
+broker = click.Group("broker", help="Manage the MQTT broker's accounts (mosquitto dynamic security).")
+
+
+@broker.command("setup")
+@click.option("--worker-username", default="labshare-worker", show_default=True)
+@click.option("--worker-password", required=True, envvar="LABSHARE_WORKER_MQTT_PASSWORD")
+@with_appcontext
+def broker_setup_command(worker_username, worker_password):
+    """Create the worker's broker account and role (idempotent). Uses LABSHARE_MQTT_URL and the admin account."""
+    config = current_app.config
+    if config["BROKER_ADMIN"] != "dynsec":
+        raise click.ClickException("set LABSHARE_BROKER_ADMIN=dynsec (and the admin account) to manage mosquitto")
+    admin = DynsecAdmin(BrokerEndpoint.from_url(config["MQTT_URL"], config["MQTT_ADMIN_USERNAME"],
+                                                config["MQTT_ADMIN_PASSWORD"]), config["MQTT_TOPIC_PREFIX"])
+    try:
+        admin.create_service_account(worker_username, worker_password, "worker")
+    except BrokerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"broker account {worker_username} ready (reads {config['MQTT_TOPIC_PREFIX']}/devices/#)")
+
+
+COMMANDS = (users, seed_demo_command, scheduler_command, broker)

@@ -5,7 +5,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,16 +15,17 @@ from icalendar import Calendar
 from booking.demo.seed import DEMO_PASSWORD
 
 from .conftest import next_monday, rfc3339
+from .support.platform import wait_for
 from .support.postgres import free_port
 
 LABSHARE = str(Path(sys.executable).with_name("labshare"))
 
 
-@pytest.fixture
-def demo(tmp_path):
+def start_demo(tmp_path, *flags):
     port = free_port()
-    process = subprocess.Popen([LABSHARE, "demo", "--port", str(port), "--data-dir", str(tmp_path / "data"),
-                                "--no-simulator"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen([LABSHARE, "demo", "--port", str(port), "--mqtt-port", str(free_port()),
+                                "--data-dir", str(tmp_path / "data"), *flags],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -36,6 +37,12 @@ def demo(tmp_path):
     else:
         process.kill()
         pytest.fail(f"demo did not start: {process.communicate()[0]}")
+    return base, process
+
+
+@pytest.fixture
+def demo(tmp_path):
+    base, process = start_demo(tmp_path, "--no-simulator")
     yield base, process
     if process.poll() is None:
         process.kill()
@@ -73,3 +80,29 @@ def test_demo_serves_seeded_data_and_a_booking_shows_up(demo):
     assert process.returncode == 0
     assert "LabShare demo is running at" in output and "admin@demo.labshare.cn" in output
     assert output.rstrip().endswith("Stopped.")
+
+
+def login(base: str, email: str) -> dict:
+    response = requests.post(f"{base}/api/v1/auth/token", json={"email": email, "password": DEMO_PASSWORD}, timeout=10)
+    return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+def test_demo_shows_live_measured_usage(tmp_path):
+    base, process = start_demo(tmp_path, "--devices", "3")
+    try:
+        auth = login(base, "admin@demo.labshare.cn")
+        def online():
+            items = requests.get(f"{base}/api/v1/devices", headers=auth, timeout=10).json()["items"]
+            return [d for d in items if d["online"]]
+        devices = wait_for(lambda: len(online()) == 3 and online(), timeout=90)
+        assert all(d["agent"].startswith("labshare-simulator") for d in devices)
+        now = datetime.now(UTC)
+        window = {"from": (now - timedelta(hours=7)).isoformat(), "to": now.isoformat(), "every": "1h"}
+        points = wait_for(lambda: requests.get(f"{base}/api/v1/instruments/{devices[0]['instrument_id']}/telemetry",
+                                               params=window, headers=auth, timeout=10).json()["points"], timeout=90)
+        assert all(value > 0 for _, value in points)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0 and output.rstrip().endswith("Stopped.")
+    assert "simulated devices: 3" in output

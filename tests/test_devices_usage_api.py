@@ -143,3 +143,14 @@ def test_telemetry_query_validation(api, world):
         assert response.status_code == 400 and error_code(response) == "validation_error", params
 
 
+
+
+def test_broker_setup_command_creates_the_worker_account(app, dynsec):
+    runner = app.test_cli_runner()
+    for _ in range(2):  # idempotent
+        result = runner.invoke(args=["broker", "setup", "--worker-password", "worker-pw"])
+        assert result.exit_code == 0, result.output
+    worker = DevicePublisher(dynsec.port, {"topic_prefix": "labshare/v1", "username": "labshare-worker",
+                                           "password": "worker-pw"}, client_id="setup-check")
+    assert worker.connected.is_set()
+    worker.close()
