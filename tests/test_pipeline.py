@@ -23,6 +23,7 @@ from devices.buffer import Buffer
 from devices.config import AgentConfig
 from devices.probes import Reading
 from telemetry.stores.sql import samples_table
+from telemetry.worker import outbox
 from telemetry.worker.runner import Worker
 from telemetry.worker.settings import WorkerSettings
 
@@ -56,14 +57,14 @@ def platform(app, world, broker, database_url):
     create_worker_account(broker, prefix)
     create_user(SERVICE_EMAIL, "Telemetry worker", SERVICE_PASSWORD, "service", None)
     db.session.commit()
-    with serve_app(app) as base:
+    with serve_app(app) as (base, stop_server):
         api = Api(app.test_client()).as_(world.manager)
         devices = [api.post("/api/v1/devices", json={"instrument_id": world.instrument.id, "kind": "power_meter",
                                                     "report_interval_s": 10}).get_json() for _ in range(2)]
         assert all("mqtt" in d for d in devices), devices
         db.session.rollback()  # hold no SQLite lock while the worker and the server write
         yield SimpleNamespace(base=base, prefix=prefix, devices=devices, api=api, broker=broker,
-                              database_url=database_url)
+                              database_url=database_url, stop_server=stop_server)
 
 
 @pytest.fixture
@@ -283,3 +284,21 @@ def test_agent_offline_replays_its_buffer_and_hours_are_exact(pipeline, tmp_path
     wait_for(lambda: [(s.start_dt, s.end_dt) for s in live_sessions(device["device_id"])] == expected, timeout=60)
     status = pipeline.api.get(f"/api/v1/devices/{device['device_id']}").get_json()
     assert status["online"] is False  # the agent said goodbye with a retained offline status
+
+
+def test_booking_service_outage_delays_reports_but_loses_none(pipeline, app):
+    """Sessions measured while the booking service is down arrive once it is back."""
+    device = pipeline.devices[0]
+    port = int(pipeline.base.rsplit(":", 1)[1])
+    pipeline.stop_server()                                        # the booking service goes away
+    publisher = DevicePublisher(pipeline.broker.port, device["mqtt"])
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    publisher.publish("telemetry", {"samples": readings(start, [5.0] + [300.0] * 60 + [5.0] * 2)})
+    publisher.close()
+    wait_for(lambda: stored_samples(device["device_id"]) == 63)
+    wait_for(lambda: outbox.pending(pipeline.worker.state) >= 1)
+    assert live_sessions(device["device_id"]) == []
+    with serve_app(app, port=port):                               # back, on the same address
+        sessions = wait_for(lambda: live_sessions(device["device_id"]), timeout=60)
+    assert [(s.start_dt, s.end_dt) for s in sessions] == [(start + timedelta(seconds=10),
+                                                          start + timedelta(seconds=610))]

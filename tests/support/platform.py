@@ -23,16 +23,23 @@ SERVICE_EMAIL, SERVICE_PASSWORD = "telemetry@labshare.test", "service-password"
 
 
 @contextmanager
-def serve_app(app):
-    """The app behind a real threaded HTTP server."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+def serve_app(app, port: int = 0):
+    """The app behind a real threaded HTTP server: yields its URL and a function that stops it early."""
+    server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    stopped = threading.Event()
+
+    def stop() -> None:
+        if not stopped.is_set():
+            stopped.set()
+            server.shutdown()
+            server.server_close()
+            thread.join()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"http://127.0.0.1:{server.server_port}", stop
     finally:
-        server.shutdown()
-        thread.join()
+        stop()
 
 
 def broker_config(broker: MosquittoServer, prefix: str) -> dict:

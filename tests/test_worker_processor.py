@@ -1,0 +1,72 @@
+"""The worker's batch step without a broker: whatever arrives, it records why and goes on."""
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import create_engine
+
+from telemetry.stores.sql import SqlStore, metadata
+from telemetry.worker.booking_api import DeviceDirectory
+from telemetry.worker.mqtt_source import ReceivedMessage
+from telemetry.worker.processor import Processor
+from telemetry.worker.state import WorkerState
+
+P = "labshare/v1"
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+class KnownDevices(DeviceDirectory):
+    """The device directory with its cache filled, as after a refresh from the booking API."""
+
+    def __init__(self, devices):
+        self.devices, self.refreshed_at = {d["device_id"]: d for d in devices}, float("inf")
+
+
+@pytest.fixture
+def processor(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'ts.db'}")
+    metadata.create_all(engine)
+    store = SqlStore(engine)
+    devices = KnownDevices([{"device_id": "dev-1", "instrument_id": 1, "lab_id": 1, "institution_id": 1,
+                             "in_use_threshold_w": 50.0, "report_interval_s": 10.0}])
+    yield Processor(WorkerState(tmp_path / "worker.db"), store, devices, P)
+    engine.dispose()
+
+
+def message(payload: bytes, topic: str = f"{P}/devices/dev-1/telemetry", mid: int = 1) -> ReceivedMessage:
+    return ReceivedMessage(topic, payload, mid, 1, False, 1)
+
+
+def sample(seq: int, watts: float = 100.0, ts: datetime = NOW) -> bytes:
+    return json.dumps({"ts": ts.isoformat(), "seq": seq, "boot": "b", "metrics": {"power_w": watts}}).encode()
+
+
+def test_hostile_batch_is_dead_lettered_and_the_valid_message_stored(processor):
+    hostile = [
+        message(b"x" * (10 * 1024 * 1024)),                                   # 10 MB
+        message(b'{"ts": 1, "seq": 1, "metrics": {"power_w": Infinity}}'),
+        message(b"\xc3\x28"),                                                  # invalid UTF-8
+        message(sample(1), topic=f"{P}/devices/dev-1"),                       # wrong topic shape
+        message(sample(1), topic=f"{P}/devices/dev-1/telemetry/x"),
+        message(sample(1), topic=f"{P}/devices/dev-9/telemetry"),             # unknown device
+        message(sample(1, ts=NOW + timedelta(hours=2))),                      # clock skew
+        message(sample(2)),                                                    # and one good one
+    ]
+    processor.process(hostile, now=NOW)
+    reasons = [reason for _, reason, _ in processor.state.dead_letters()]
+    assert reasons == ["too_large", "non_finite_number", "invalid_utf8", "bad_topic", "bad_topic", "unknown_device",
+                       "ts_in_future"]
+    assert [s.seq for s in processor.store.read_samples("dev-1", NOW - timedelta(1), NOW + timedelta(1))] == [2]
+    counters = processor.state.counters()
+    assert counters["dead_letter.bad_topic"] == 2 and counters["samples.stored"] == 1
+
+
+def test_redelivery_after_a_restart_is_recognised(processor, tmp_path):
+    batch = [message(sample(i, ts=NOW - timedelta(seconds=10 * (5 - i))), mid=i) for i in range(5)]
+    processor.process(batch, now=NOW)
+    restarted = Processor(WorkerState(tmp_path / "worker.db"), processor.store, processor.directory, P)
+    restarted.process(batch, now=NOW)
+    assert restarted.state.counters()["duplicates"] == 5
+    assert len(processor.store.read_samples("dev-1", NOW - timedelta(1), NOW + timedelta(1))) == 5
