@@ -52,6 +52,16 @@ class TimeSeriesStore(ABC):
         """Flush and release connections."""
 
 
+def sample_fields(sample: Sample) -> dict:
+    """A sample's fields in a time-series point: its metrics, and seq and boot (fields, not tags,
+    so that a redelivered sample overwrites its own point)."""
+    return {**sample.metrics, "seq": sample.seq, "boot": sample.boot}
+
+
+def event_fields(event: Event) -> dict:
+    return {"type": event.type, "seq": event.seq, "boot": event.boot, "user": event.user or ""}
+
+
 def bucket_start(ts: datetime, every: timedelta) -> datetime:
     seconds = every.total_seconds()
     return datetime.fromtimestamp((ts.timestamp() // seconds) * seconds, ts.tzinfo)

@@ -13,7 +13,8 @@ import requests
 
 from telemetry.contract import Event, Sample
 
-from .base import DeviceTags, PermanentWriteError, TimeSeriesStore, TransientWriteError
+from .base import (DeviceTags, PermanentWriteError, TimeSeriesStore, TransientWriteError, event_fields,
+                   sample_fields)
 
 SAMPLES, EVENTS = "telemetry", "events"
 TAG_FIELDS = {"time", "device", "instrument", "lab", "institution", "seq", "boot"}
@@ -60,9 +61,8 @@ class Influx1Store(TimeSeriesStore):
         self._query(f'CREATE DATABASE "{self.database}"', method="POST")
 
     def write(self, samples: Sequence[tuple[Sample, DeviceTags]], events: Sequence[tuple[Event, DeviceTags]]) -> None:
-        lines = [_line(SAMPLES, t, {**s.metrics, "seq": s.seq, "boot": s.boot}, s.ts) for s, t in samples]
-        lines += [_line(EVENTS, t, {"type": e.type, "seq": e.seq, "boot": e.boot, "user": e.user or ""}, e.ts)
-                  for e, t in events]
+        lines = [_line(SAMPLES, t, sample_fields(s), s.ts) for s, t in samples]
+        lines += [_line(EVENTS, t, event_fields(e), e.ts) for e, t in events]
         if not lines:
             return
         try:

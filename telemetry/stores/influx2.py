@@ -17,7 +17,8 @@ from urllib3.exceptions import HTTPError
 
 from telemetry.contract import Event, Sample
 
-from .base import DeviceTags, PermanentWriteError, TimeSeriesStore, TransientWriteError
+from .base import (DeviceTags, PermanentWriteError, TimeSeriesStore, TransientWriteError, event_fields,
+                   sample_fields)
 
 SAMPLES, EVENTS = "telemetry", "events"
 NON_METRIC_COLUMNS = {"seq", "boot"}
@@ -44,9 +45,8 @@ class Influx2Store(TimeSeriesStore):
         self.query_api = self.client.query_api()
 
     def write(self, samples: Sequence[tuple[Sample, DeviceTags]], events: Sequence[tuple[Event, DeviceTags]]) -> None:
-        points = [_point(SAMPLES, t, {**s.metrics, "seq": s.seq, "boot": s.boot}, s.ts) for s, t in samples]
-        points += [_point(EVENTS, t, {"type": e.type, "seq": e.seq, "boot": e.boot, "user": e.user or ""}, e.ts)
-                   for e, t in events]
+        points = [_point(SAMPLES, t, sample_fields(s), s.ts) for s, t in samples]
+        points += [_point(EVENTS, t, event_fields(e), e.ts) for e, t in events]
         if not points:
             return
         try:

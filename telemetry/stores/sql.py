@@ -20,14 +20,21 @@ from .base import DeviceTags, PermanentWriteError, TimeSeriesStore, TransientWri
 
 metadata = MetaData()
 
+
+
+def _observation_columns() -> list[Column]:
+    """What samples and events share: identity (device, boot, seq), time and instrument."""
+    return [Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+            Column("device_id", String(64), nullable=False),
+            Column("boot", String(64), nullable=False),
+            Column("seq", BigInteger, nullable=False),
+            Column("ts_ms", BigInteger, nullable=False),
+            Column("instrument_id", Integer, nullable=False)]
+
+
 samples_table = Table(
     "telemetry_samples", metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("device_id", String(64), nullable=False),
-    Column("boot", String(64), nullable=False),
-    Column("seq", BigInteger, nullable=False),
-    Column("ts_ms", BigInteger, nullable=False),
-    Column("instrument_id", Integer, nullable=False),
+    *_observation_columns(),
     Column("lab_id", Integer, nullable=False),
     Column("institution_id", Integer, nullable=False),
     Column("metrics", JSON, nullable=False),
@@ -38,12 +45,7 @@ samples_table = Table(
 
 events_table = Table(
     "telemetry_events", metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("device_id", String(64), nullable=False),
-    Column("boot", String(64), nullable=False),
-    Column("seq", BigInteger, nullable=False),
-    Column("ts_ms", BigInteger, nullable=False),
-    Column("instrument_id", Integer, nullable=False),
+    *_observation_columns(),
     Column("type", String(32), nullable=False),
     Column("user_ref", String(200)),
     Column("data", JSON, nullable=False),
