@@ -36,7 +36,8 @@ class Agent:
     def __init__(self, config: AgentConfig, probe=None, buffer: Buffer | None = None):
         self.config = config
         self.probe = probe or make_probe(config.probe_kind, config.probe_options)
-        self.buffer = buffer or Buffer(config.buffer_path, config.buffer_max)
+        # "is not None": an empty Buffer is falsy (it has a length), and must still be used.
+        self.buffer = buffer if buffer is not None else Buffer(config.buffer_path, config.buffer_max)
         self.boot, self.seq = uuid.uuid4().hex[:12], 0
         self.interval_s = config.interval_s
         self.connected, self.stopping = threading.Event(), threading.Event()

@@ -35,8 +35,12 @@ def test_buffer_keeps_order_and_drops_the_oldest_when_full(tmp_path):
 
 
 def agent(tmp_path, **overrides) -> Agent:
-    config = AgentConfig(device_id="dev-1", password="x", interval_s=10, **overrides)
-    return Agent(config, probe=SimulatedProbe(), buffer=Buffer(tmp_path / "a.db"))
+    config = AgentConfig(device_id="dev-1", password="x", interval_s=10, buffer_path=str(tmp_path / "default.db"),
+                         **overrides)
+    buffer = Buffer(tmp_path / "a.db")
+    made = Agent(config, probe=SimulatedProbe(), buffer=buffer)
+    assert made.buffer is buffer  # an empty buffer is falsy, and must still be the one used
+    return made
 
 
 def test_readings_become_valid_contract_messages_with_increasing_seq(tmp_path):

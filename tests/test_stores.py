@@ -59,6 +59,7 @@ def store(request, tmp_path):
     if request.param.startswith("sql"):
         metadata.create_all(engine)
         backend = SqlStore(engine)
+        request.addfinalizer(engine.dispose)  # a store handed an engine leaves it to its owner
     elif request.param == "influx1":
         backend = Influx1Store(request.getfixturevalue("influx_server").url, f"test_{uuid.uuid4().hex[:8]}")
         backend.create_database()
