@@ -91,15 +91,22 @@ def test_demo_shows_live_measured_usage(tmp_path):
     base, process = start_demo(tmp_path, "--devices", "3")
     try:
         auth = login(base, "admin@demo.labshare.cn")
+        def poll(path, **params):
+            """A reading while the demo is busy ingesting its back-filled history; None to try again."""
+            try:
+                return requests.get(f"{base}{path}", params=params, headers=auth, timeout=30).json()
+            except requests.RequestException:
+                return None
+
         def online():
-            items = requests.get(f"{base}/api/v1/devices", headers=auth, timeout=10).json()["items"]
-            return [d for d in items if d["online"]]
-        devices = wait_for(lambda: len(online()) == 3 and online(), timeout=90)
+            body = poll("/api/v1/devices")
+            return [d for d in body["items"] if d["online"]] if body else []
+        devices = wait_for(lambda: len(online()) == 3 and online(), timeout=120)
         assert all(d["agent"].startswith("labshare-simulator") for d in devices)
         now = datetime.now(UTC)
         window = {"from": (now - timedelta(hours=7)).isoformat(), "to": now.isoformat(), "every": "1h"}
-        points = wait_for(lambda: requests.get(f"{base}/api/v1/instruments/{devices[0]['instrument_id']}/telemetry",
-                                               params=window, headers=auth, timeout=10).json()["points"], timeout=90)
+        points = wait_for(lambda: (poll(f"/api/v1/instruments/{devices[0]['instrument_id']}/telemetry", **window)
+                                   or {}).get("points"), timeout=120)
         assert all(value > 0 for _, value in points)
     finally:
         process.send_signal(signal.SIGTERM)
