@@ -40,8 +40,9 @@ class Agent:
         self.buffer = buffer if buffer is not None else Buffer(config.buffer_path, config.buffer_max)
         self.boot, self.seq = uuid.uuid4().hex[:12], 0
         self.interval_s = config.interval_s
-        self.connected, self.stopping = threading.Event(), threading.Event()
+        self.connected, self.stopping, self.wake_sender = threading.Event(), threading.Event(), threading.Event()
         self.client = self._client()
+        self.sender = threading.Thread(target=self._send_loop, name=f"send-{config.device_id}", daemon=True)
         self.probe_errors = 0
 
     def _topic(self, channel: str) -> str:
@@ -67,6 +68,7 @@ class Agent:
         client.publish(self._topic("status"), self._status(True), qos=1, retain=True)
         client.subscribe(self._topic("commands"), qos=1)
         self.connected.set()
+        self.wake_sender.set()
         logger.info("connected; %d buffered entries to send", len(self.buffer))
 
     def _on_disconnect(self, _client, _userdata, _flags, reason_code, _properties):
@@ -165,15 +167,32 @@ class Agent:
     # ---- lifecycle --------------------------------------------------------------------------
 
     def start(self) -> None:
+        """Connect in the background and start sending; measuring is the caller's loop (:meth:`run`)."""
         self.client.connect_async(self.config.host, self.config.port, keepalive=max(30, int(self.interval_s * 3)))
         self.client.loop_start()
+        self.sender.start()
+
+    def measured(self) -> None:
+        """One reading taken, and the sender told there is something to send."""
+        self.measure()
+        self.wake_sender.set()
+
+    def _send_loop(self) -> None:
+        """Sending runs apart from measuring: a publish waiting on a vanished broker must not
+        delay the next reading."""
+        while not self.stopping.is_set():
+            self.wake_sender.clear()
+            try:
+                self.flush()
+            except Exception:  # keep sending whatever one publish did
+                logger.exception("sending failed; will retry")
+            self.wake_sender.wait(1.0)
 
     def run(self) -> None:
-        """Measure at the report interval and send, until :meth:`stop`."""
+        """Measure at the report interval (sending in the background) until :meth:`stop`."""
         self.start()
         while not self.stopping.is_set():
-            self.measure()
-            self.flush()
+            self.measured()
             self.stopping.wait(self.interval_s)
         self.close()
 
@@ -181,6 +200,10 @@ class Agent:
         self.stopping.set()
 
     def close(self) -> None:
+        self.stopping.set()
+        self.wake_sender.set()
+        if self.sender.is_alive():
+            self.sender.join(timeout=PUBLISH_TIMEOUT_S + 5)
         if self.connected.is_set():
             # A clean goodbye: the retained status says offline (the Will only fires on a crash).
             self.client.publish(self._topic("status"), status_payload(False), qos=1, retain=True).wait_for_publish(5)

@@ -65,13 +65,11 @@ class SimulatedDevice:
         self.agent.start()
         next_outage = time.monotonic() + self.random.uniform(300, 1800)
         while not stop.is_set():
-            self.agent.measure()
-            self.agent.flush()
+            self.agent.measured()
             if self.flaky and time.monotonic() > next_outage:
                 self._outage(stop)
                 next_outage = time.monotonic() + self.random.uniform(600, 3600)
             stop.wait(self.agent.interval_s)
-        self.agent.stop()
         self.agent.close()
 
     def _outage(self, stop: threading.Event) -> None:
