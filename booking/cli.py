@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -34,8 +35,9 @@ def demo(host, port, mqtt_port, data_dir, devices, no_simulator):
 @click.argument("gunicorn_args", nargs=-1, type=click.UNPROCESSED)
 def web(bind, workers, gunicorn_args):
     """Serve the booking service with gunicorn (production)."""
-    os.execvp("gunicorn", ["gunicorn", "--bind", bind, "--workers", str(workers), "--access-logfile", "-",
-                           *gunicorn_args, "booking:create_app()"])
+    # gunicorn from this interpreter's environment, whether or not its bin/ is on PATH.
+    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers),
+                              "--access-logfile", "-", *gunicorn_args, "booking:create_app()"])
 
 
 def main() -> None:

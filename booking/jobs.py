@@ -24,6 +24,7 @@ def complete_bookings_job(app) -> int:
 
 def run_scheduler(app) -> None:
     """Run every job on its interval until SIGTERM/SIGINT. Run exactly one such process."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     scheduler = BlockingScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
     scheduler.add_job(complete_bookings_job, "interval", minutes=1, args=[app], id="complete_bookings")
     for signum in (signal.SIGTERM, signal.SIGINT):

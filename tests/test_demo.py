@@ -1,6 +1,7 @@
 """``labshare demo`` as a newcomer runs it: a real process, real HTTP, stopped by SIGTERM."""
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -113,3 +114,32 @@ def test_demo_shows_live_measured_usage(tmp_path):
         output, _ = process.communicate(timeout=60)
     assert process.returncode == 0 and output.rstrip().endswith("Stopped.")
     assert "simulated devices: 3" in output
+
+
+@pytest.mark.parametrize("command", [["web", "--workers", "2"], ["scheduler"]])
+def test_production_processes_start_and_stop_cleanly(tmp_path, command):
+    env = {**os.environ, "LABSHARE_DATABASE_URL": f"sqlite:///{tmp_path / 'labshare.db'}"}
+    subprocess.run([LABSHARE, "db", "upgrade"], env=env, check=True, capture_output=True)
+    port = free_port()
+    extra = ["--bind", f"127.0.0.1:{port}"] if command[0] == "web" else []
+    process = subprocess.Popen([LABSHARE, *command, *extra], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    try:
+        if command[0] == "web":
+            assert wait_for(lambda: _ready(f"http://127.0.0.1:{port}/readyz"), timeout=30)
+        else:
+            for line in process.stdout:  # stop it only once it has started (and handles SIGTERM)
+                if "Scheduler started" in line:
+                    break
+            assert process.poll() is None
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+
+
+def _ready(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False

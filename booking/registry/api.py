@@ -5,13 +5,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 from apiflask import APIBlueprint, Schema
-from apiflask import fields as f
 from sqlalchemy import select
 
 from booking.accounts.auth import auth, current_user, require
 from booking.accounts.permissions import can_manage_institution, can_manage_lab
 from booking.core.db import db
-from booking.core.schemas import Id, QueryId, PageQuery, paginate
+from booking.core.schemas import PageQuery, QueryId, paginate
 
 from . import operations
 from .models import Campus, Institution, Lab
