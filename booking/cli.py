@@ -9,7 +9,7 @@ import click
 from flask.cli import FlaskGroup
 
 from booking.app import create_app
-from booking.demo.server import run_demo
+from booking.demo.server import DemoError, run_demo
 
 cli = FlaskGroup(create_app=lambda: create_app(), add_default_commands=True,
                  help="LabShare: share scientific instruments between universities.")
@@ -26,7 +26,11 @@ cli = FlaskGroup(create_app=lambda: create_app(), add_default_commands=True,
 @click.option("--no-simulator", is_flag=True, help="Run without simulated devices.")
 def demo(host, port, mqtt_port, data_dir, devices, no_simulator):
     """Run the whole system on one machine: SQLite, demo data, web, MQTT broker, worker, simulated devices."""
-    run_demo(host, port, data_dir, mqtt_port=mqtt_port, devices=devices, simulator=not no_simulator, echo=click.echo)
+    try:
+        run_demo(host, port, data_dir, mqtt_port=mqtt_port, devices=devices, simulator=not no_simulator,
+                 echo=click.echo)
+    except DemoError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @cli.command("web", context_settings={"ignore_unknown_options": True})

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -28,6 +29,21 @@ from .seed import DEMO_PASSWORD, demo_accounts, seed_demo
 
 logger = logging.getLogger(__name__)
 WORKER_MQTT_USER = "labshare-worker"
+
+
+class DemoError(RuntimeError):
+    """Something a newcomer can fix (a port in use), said plainly."""
+
+
+def ensure_port_free(host: str, port: int, flag: str) -> None:
+    if port == 0:
+        return
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise DemoError(f"{host}:{port} is in use ({exc.strerror}); choose another with {flag} "
+                            f"(a system mosquitto often holds 1883)") from exc
 
 
 def prepare_database(app, devices: int, data_dir: Path) -> tuple[str, list[dict]]:
@@ -71,6 +87,8 @@ class Demo:
 
     def run(self) -> None:
         """Serve until Ctrl-C or SIGTERM, then stop everything cleanly."""
+        ensure_port_free(self.host, self.port, "--port")
+        ensure_port_free("127.0.0.1", self.mqtt_port, "--mqtt-port")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         app = create_app({"SQLALCHEMY_DATABASE_URI": self.database_url, "MQTT_URL": f"mqtt://127.0.0.1:{self.mqtt_port}",
                           "TELEMETRY_STORE": {"TSDB": "sql"}})
