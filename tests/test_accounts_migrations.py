@@ -97,3 +97,20 @@ def test_migrations_down_and_up_again(database_url):
             assert constraints == ["ex_bookings_no_overlap"]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_users_create_command(app, world):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "--email", "Boss@LN.gov.cn", "--name", "Boss", "--password",
+                                 "long enough", "--role", "province_admin"])
+    assert result.exit_code == 0 and "created province_admin boss@ln.gov.cn" in result.output
+    result = runner.invoke(args=["users", "create", "--email", "r@neu.edu.cn", "--name", "R", "--password",
+                                 "long enough", "--role", "researcher", "--institution", "NEU"])
+    assert result.exit_code == 0, result.output
+    for args, message in ((["--institution", "NOPE"], "no institution with code NOPE"),
+                          ([], "role researcher needs institution_id")):
+        result = runner.invoke(args=["users", "create", "--email", "x@neu.edu.cn", "--name", "X", "--password",
+                                     "long enough", "--role", "researcher", *args])
+        assert result.exit_code != 0 and message in result.output
+    login = app.test_client().post("/api/v1/auth/token", json={"email": "boss@ln.gov.cn", "password": "long enough"})
+    assert login.status_code == 200

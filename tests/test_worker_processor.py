@@ -2,15 +2,20 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import create_engine
 
+from telemetry.stores import TransientWriteError
 from telemetry.stores.sql import SqlStore, metadata
 from telemetry.worker.booking_api import DeviceDirectory
-from telemetry.worker.mqtt_source import ReceivedMessage
+from telemetry.worker.mqtt_source import MqttSource, ReceivedMessage
 from telemetry.worker.processor import Processor
+from telemetry.worker.runner import Worker
+from telemetry.worker.settings import WorkerSettings
 from telemetry.worker.state import WorkerState
 
 P = "labshare/v1"
@@ -70,3 +75,44 @@ def test_redelivery_after_a_restart_is_recognised(processor, tmp_path):
     restarted.process(batch, now=NOW)
     assert restarted.state.counters()["duplicates"] == 5
     assert len(processor.store.read_samples("dev-1", NOW - timedelta(1), NOW + timedelta(1))) == 5
+
+
+def test_nothing_is_acknowledged_until_the_store_took_the_batch(tmp_path):
+    worker = Worker(WorkerSettings(state_dir=tmp_path / "w", store={"TSDB": "sql",
+                                                                    "DATABASE_URL": f"sqlite:///{tmp_path}/ts.db"}))
+    metadata.create_all(worker.store.engine)
+    worker.processor.directory = KnownDevices([{"device_id": "dev-1", "instrument_id": 1, "lab_id": 1,
+                                                "institution_id": 1, "in_use_threshold_w": 50.0,
+                                                "report_interval_s": 10.0}])
+    events, real_write = [], worker.store.write
+
+    def flaky_write(samples, batch_events):
+        if not any(e == "write failed" for e in events):
+            events.append("write failed")
+            raise TransientWriteError("influx is restarting")
+        real_write(samples, batch_events)
+        events.append("written")
+    worker.store.write = flaky_write
+    worker.source.ack = lambda m: events.append(f"ack {m.mid}")
+    worker._handle([message(sample(1), mid=11), message(sample(2), mid=12)])
+    assert events == ["write failed", "written", "ack 11", "ack 12"]
+    worker.store.close()
+    worker.state.close()
+
+
+def test_a_full_queue_holds_paho_back():
+    source = MqttSource("127.0.0.1", 1883, "bp-test", P, queue_size=2)
+    delivered = threading.Event()
+
+    def deliver(mid):
+        source._on_message(None, None, SimpleNamespace(topic=f"{P}/devices/d/telemetry", payload=b"{}", mid=mid,
+                                                       qos=1, retain=False))
+    deliver(1)
+    deliver(2)
+    third = threading.Thread(target=lambda: (deliver(3), delivered.set()))
+    third.start()
+    assert not delivered.wait(0.5)          # paho's thread waits: nothing is dropped, nothing grows
+    assert source.messages.get().mid == 1
+    assert delivered.wait(2)
+    third.join()
+    assert [source.messages.get().mid for _ in range(2)] == [2, 3]
