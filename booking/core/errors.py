@@ -38,10 +38,6 @@ def not_found(what: str, ident) -> ApiError:
     return ApiError(404, "not_found", f"{what} {ident} does not exist", {"id": ident})
 
 
-def forbidden(message: str = "you are not allowed to do this") -> ApiError:
-    return ApiError(403, "forbidden", message)
-
-
 def error_body(status: int, code: str, message: str, details) -> dict:
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
