@@ -5,6 +5,8 @@ import os
 import secrets
 from datetime import timedelta
 
+from telemetry.stores.factory import settings_from_environment as store_settings_from_environment
+
 ENV_PREFIX = "LABSHARE_"
 
 
@@ -31,13 +33,7 @@ def from_environment() -> dict:
         "BROKER_ADMIN": _env("BROKER_ADMIN", "none"),  # "dynsec" for mosquitto's dynamic-security plugin
         "MQTT_ADMIN_USERNAME": _env("MQTT_ADMIN_USERNAME"),
         "MQTT_ADMIN_PASSWORD": _env("MQTT_ADMIN_PASSWORD"),
-        "TELEMETRY_STORE": telemetry_store_settings(),
+        # Which time-series store holds telemetry (read here for charts; written by the worker).
+        "TELEMETRY_STORE": store_settings_from_environment(),
     }
 
-
-def telemetry_store_settings() -> dict:
-    """Which time-series store holds telemetry (read here for charts; written by the worker)."""
-    return {"TSDB": _env("TSDB", "sql"), "DATABASE_URL": _env("DATABASE_URL", "sqlite:///labshare.db"),
-            **{name: _env(name) for name in ("INFLUXDB_URL", "INFLUXDB_DATABASE", "INFLUXDB_USERNAME",
-                                             "INFLUXDB_PASSWORD", "INFLUXDB_TOKEN", "INFLUXDB_ORG",
-                                             "INFLUXDB_BUCKET")}}

@@ -5,21 +5,21 @@ from decimal import Decimal
 
 from apiflask import APIBlueprint
 from flask import Response
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from booking.accounts.auth import auth, current_user, require
-from booking.accounts.models import Role, User
 from booking.accounts.permissions import can_book, can_manage_instrument, can_view_booking
 from booking.core.db import db
 from booking.core.errors import not_found
 from booking.core.schemas import PageQuery, paginate
-from booking.registry.models import Campus, Instrument, Lab
+from booking.registry.models import Instrument, Lab
 from booking.registry.operations import get_or_404
 
 from . import charges, operations, waitlist
 from .models import Booking, Notification, WaitlistEntry
 from .schemas import (BookingIn, BookingOut, BookingPage, BookingQuery, ChargeList, ChargeQuery, NotificationPage,
                       ReasonIn, WaitlistIn, WaitlistOut, WaitlistPage, WaitlistQuery)
+from .visibility import visible_to
 
 bp = APIBlueprint("bookings", __name__, url_prefix="/api/v1", tag="Bookings")
 
@@ -46,16 +46,6 @@ def create_booking(data):
     return operations.create_booking(current_user(), instrument, data["start"], data["end"], data["purpose"])
 
 
-def _visibility_filter(actor: User):
-    if actor.is_province_admin:
-        return None
-    managed = Instrument.lab_id.in_(actor.lab_ids) if actor.role == Role.LAB_MANAGER.value else None
-    if actor.role == Role.INSTITUTION_ADMIN.value:
-        managed = or_(Campus.institution_id == actor.institution_id,
-                      Booking.user.has(User.institution_id == actor.institution_id))
-    return Booking.user_id == actor.id if managed is None else or_(Booking.user_id == actor.id, managed)
-
-
 @bp.get("/bookings")
 @bp.auth_required(auth)
 @bp.input(BookingQuery, location="query", arg_name="query")
@@ -65,7 +55,7 @@ def list_bookings(query):
     actor = current_user()
     stmt = select(Booking).join(Booking.instrument).join(Instrument.lab).join(Lab.campus).order_by(Booking.start_dt,
                                                                                                    Booking.id)
-    visible = _visibility_filter(actor)
+    visible = visible_to(actor)
     if visible is not None:
         stmt = stmt.where(visible)
     if query["mine"]:

@@ -8,12 +8,13 @@ from decimal import Decimal
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
-from booking.accounts.models import Role, User
+from booking.accounts.models import User
 from booking.core.db import db
 from booking.core.timeutil import iso_z
 from booking.registry.models import Campus, Instrument, Lab
 
 from .models import Booking
+from .visibility import visible_to
 
 CSV_COLUMNS = ("booking_id", "instrument_id", "user_id", "institution_id", "basis", "start", "end",
                "hours", "rate_kind", "rate", "amount", "currency")
@@ -25,18 +26,6 @@ def _basis(booking: Booking) -> str | None:
     return "late_cancellation" if booking.is_late_cancellation() else None
 
 
-def _scope(actor: User):
-    """Charges an actor may see: their own, their labs', their institution's (as payer or owner)."""
-    owner = Campus.institution_id
-    if actor.is_province_admin:
-        return None
-    if actor.role == Role.INSTITUTION_ADMIN.value:
-        return or_(owner == actor.institution_id, Booking.user.has(User.institution_id == actor.institution_id))
-    if actor.role == Role.LAB_MANAGER.value:
-        return or_(Booking.user_id == actor.id, Instrument.lab_id.in_(actor.lab_ids))
-    return Booking.user_id == actor.id
-
-
 def list_charges(actor: User, query: dict) -> list[dict]:
     payer = aliased(User)
     stmt = (select(Booking, payer.institution_id).join(Booking.instrument).join(Instrument.lab).join(Lab.campus)
@@ -44,7 +33,7 @@ def list_charges(actor: User, query: dict) -> list[dict]:
             .where(Booking.status.in_(("completed", "no_show", "cancelled")),
                    and_(Booking.start_dt >= query["from_"], Booking.start_dt < query["to"]))
             .order_by(Booking.start_dt, Booking.id))
-    scope = _scope(actor)
+    scope = visible_to(actor)
     if scope is not None:
         stmt = stmt.where(scope)
     if "instrument_id" in query:

@@ -1,11 +1,21 @@
 """Choosing a store from settings (``LABSHARE_TSDB`` = sql | influx1 | influx2)."""
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 
 from .base import TimeSeriesStore
 
 KINDS = ("sql", "influx1", "influx2")
+INFLUX_SETTINGS = ("INFLUXDB_URL", "INFLUXDB_DATABASE", "INFLUXDB_USERNAME", "INFLUXDB_PASSWORD", "INFLUXDB_TOKEN",
+                   "INFLUXDB_ORG", "INFLUXDB_BUCKET")
+
+
+def settings_from_environment() -> dict:
+    """``LABSHARE_TSDB``, ``LABSHARE_DATABASE_URL`` and ``LABSHARE_INFLUXDB_*``: the same for every process."""
+    env = os.environ.get
+    return {"TSDB": env("LABSHARE_TSDB", "sql"), "DATABASE_URL": env("LABSHARE_DATABASE_URL", "sqlite:///labshare.db"),
+            **{name: env(f"LABSHARE_{name}") for name in INFLUX_SETTINGS}}
 
 
 def open_store(settings: Mapping[str, object], sql_engine=None) -> TimeSeriesStore:

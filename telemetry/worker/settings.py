@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from telemetry.contract import DEFAULT_PREFIX
+from telemetry.stores.factory import settings_from_environment
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -35,9 +36,6 @@ class WorkerSettings:
     @classmethod
     def from_environment(cls) -> WorkerSettings:
         mqtt = urlparse(_env("MQTT_URL", "mqtt://127.0.0.1:1883"))
-        store = {"TSDB": _env("TSDB", "sql"), "DATABASE_URL": _env("DATABASE_URL", "sqlite:///labshare.db"),
-                 **{k: _env(k) for k in ("INFLUXDB_URL", "INFLUXDB_DATABASE", "INFLUXDB_USERNAME",
-                                         "INFLUXDB_PASSWORD", "INFLUXDB_TOKEN", "INFLUXDB_ORG", "INFLUXDB_BUCKET")}}
         return cls(
             mqtt_host=mqtt.hostname or "127.0.0.1", mqtt_port=mqtt.port or 1883,
             mqtt_username=_env("WORKER_MQTT_USERNAME") or mqtt.username,
@@ -45,6 +43,6 @@ class WorkerSettings:
             client_id=_env("WORKER_CLIENT_ID", "labshare-worker"), share_group=_env("WORKER_SHARE_GROUP"),
             topic_prefix=_env("MQTT_TOPIC_PREFIX", DEFAULT_PREFIX), api_url=_env("API_URL", "http://127.0.0.1:8000"),
             service_email=_env("SERVICE_EMAIL"), service_password=_env("SERVICE_PASSWORD"),
-            state_dir=Path(_env("WORKER_STATE_DIR", ".labshare-worker")), store=store,
+            state_dir=Path(_env("WORKER_STATE_DIR", ".labshare-worker")), store=settings_from_environment(),
             batch_size=int(_env("WORKER_BATCH_SIZE", "500")), queue_size=int(_env("WORKER_QUEUE_SIZE", "10000")),
         )
