@@ -77,13 +77,19 @@ def test_redelivery_after_a_restart_is_recognised(processor, tmp_path):
     assert len(processor.store.read_samples("dev-1", NOW - timedelta(1), NOW + timedelta(1))) == 5
 
 
-def test_nothing_is_acknowledged_until_the_store_took_the_batch(tmp_path):
-    worker = Worker(WorkerSettings(state_dir=tmp_path / "w", store={"TSDB": "sql",
-                                                                    "DATABASE_URL": f"sqlite:///{tmp_path}/ts.db"}))
+def offline_worker(tmp_path) -> Worker:
+    """A worker wired to a real SQL store and state, with no broker or booking service behind it."""
+    worker = Worker(WorkerSettings(state_dir=tmp_path / "w", api_url="http://127.0.0.1:9",
+                                   store={"TSDB": "sql", "DATABASE_URL": f"sqlite:///{tmp_path}/ts.db"}))
     metadata.create_all(worker.store.engine)
     worker.processor.directory = KnownDevices([{"device_id": "dev-1", "instrument_id": 1, "lab_id": 1,
                                                 "institution_id": 1, "in_use_threshold_w": 50.0,
                                                 "report_interval_s": 10.0}])
+    return worker
+
+
+def test_nothing_is_acknowledged_until_the_store_took_the_batch(tmp_path):
+    worker = offline_worker(tmp_path)
     events, real_write = [], worker.store.write
 
     def flaky_write(samples, batch_events):
@@ -116,3 +122,19 @@ def test_a_full_queue_holds_paho_back():
     assert delivered.wait(2)
     third.join()
     assert [source.messages.get().mid for _ in range(2)] == [2, 3]
+
+
+def test_sigterm_flushes_what_is_queued(tmp_path):
+    worker = offline_worker(tmp_path)
+    acked = []
+    worker.source.ack = lambda m: acked.append(m.mid)
+    for seq in range(3):
+        worker.source.messages.put(message(sample(seq, ts=NOW - timedelta(seconds=10 * seq)), mid=20 + seq))
+    store, state_path = worker.store, tmp_path / "w" / "worker.db"
+    worker._shutdown()
+    assert acked == [20, 21, 22]
+    reader, state = SqlStore(store.engine.url.render_as_string()), WorkerState(state_path)
+    assert [s.seq for s in reader.read_samples("dev-1", NOW - timedelta(1), NOW + timedelta(1))] == [2, 1, 0]
+    assert state.counters()["samples.stored"] == 3
+    reader.close()
+    state.close()

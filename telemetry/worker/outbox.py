@@ -47,7 +47,8 @@ class OutboxSender:
 
     def stop(self) -> None:
         self.stop_event.set()
-        self.thread.join(timeout=30)
+        if self.thread.is_alive():
+            self.thread.join(timeout=30)
 
     def _due(self) -> list[tuple[str, str, str, int]]:
         with self.state.lock:

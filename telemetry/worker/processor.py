@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from telemetry.contract import ContractError, Event, EventMessage, Sample, StatusMessage, parse_message, rfc3339
@@ -97,13 +97,11 @@ class Processor:
             for message in messages:
                 self.state.dead_letter(message.topic, "store_rejected", str(exc), message.payload)
             return
-        reports = {device: self._session_changes(device, since, now) for device, since in batch.touched.items()}
+        reports = [self._session_changes(device, since, now) for device, since in batch.touched.items()]
         with self.state.transaction():
             self.state.mark_seen(batch.seen_keys)
-            for device_id, (changes, records) in reports.items():
-                for key, body in changes:
-                    outbox.enqueue(self.state, key, "/api/v1/usage-sessions", body)
-                self.state.record_reported(records)
+            for changes in reports:
+                self._queue_reports(changes)
             self._queue_presence(batch)
             self.state.count("samples.stored", len(batch.samples))
             self.state.count("events.stored", len(batch.events))
@@ -135,23 +133,23 @@ class Processor:
         derived = [s for s in derive_sessions(profile, observations, now) if s.start >= window_start]
         return self._diff(device_id, derived, [r for r in reported if _from_ms(r.start_ms) >= window_start])
 
-    def _diff(self, device_id: str, derived: list[UsageSession], reported: list[ReportedSession]):
+    def _diff(self, device_id: str, derived: list[UsageSession],
+              reported: list[ReportedSession]) -> list[ReportedSession]:
+        """The sessions whose report changed: new or altered ones, and (void) ones merged away by late data."""
         known = {r.session_id: r for r in reported}
-        changes, records = [], []
+        changes = []
         for session in derived:
             record = ReportedSession(session.session_id, device_id, _ms(session.start),
                                      _ms(session.end) if session.end else None, session.source, False)
             if known.pop(session.session_id, None) != record:
-                changes.append((session.session_id, _report_body(session)))
-                records.append(record)
-        for stale in known.values():  # merged into another session by late data
-            void = ReportedSession(stale.session_id, device_id, stale.start_ms, stale.end_ms, stale.source, True)
-            body = {"session_id": stale.session_id, "device_id": device_id, "start": rfc3339(_from_ms(stale.start_ms)),
-                    "end": rfc3339(_from_ms(stale.end_ms)) if stale.end_ms else None, "source": stale.source,
-                    "void": True}
-            changes.append((stale.session_id, body))
-            records.append(void)
-        return changes, records
+                changes.append(record)
+        return changes + [replace(stale, void=True) for stale in known.values()]
+
+    def _queue_reports(self, changes: list[ReportedSession]) -> None:
+        """Call inside ``state.transaction()``: remember what is reported and queue the reports."""
+        for record in changes:
+            outbox.enqueue(self.state, record.session_id, "/api/v1/usage-sessions", _report_body(record))
+        self.state.record_reported(changes)
 
     def sweep(self, now: datetime | None = None) -> None:
         """Close sessions of devices that went silent: no message arrives to trigger that."""
@@ -161,14 +159,13 @@ class Processor:
                 continue
             open_sessions = [r for r in self.state.reported(device_id, 0) if r.end_ms is None]
             since = min(_from_ms(r.start_ms) for r in open_sessions)
-            changes, records = self._session_changes(device_id, since, now)
+            changes = self._session_changes(device_id, since, now)
             with self.state.transaction():
-                for key, body in changes:
-                    outbox.enqueue(self.state, key, "/api/v1/usage-sessions", body)
-                self.state.record_reported(records)
+                self._queue_reports(changes)
 
 
-def _report_body(session: UsageSession) -> dict:
-    return {"session_id": session.session_id, "device_id": session.device_id, "start": rfc3339(session.start),
-            "end": rfc3339(session.end) if session.end else None, "source": session.source, "void": False}
+def _report_body(record: ReportedSession) -> dict:
+    return {"session_id": record.session_id, "device_id": record.device_id, "start": rfc3339(_from_ms(record.start_ms)),
+            "end": rfc3339(_from_ms(record.end_ms)) if record.end_ms is not None else None, "source": record.source,
+            "void": record.void}
 
